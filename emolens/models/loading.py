@@ -178,8 +178,15 @@ def _dequantise_to_cache(path: Path, target: Path, *, digest: str, model_id: str
 
 
 def _weights_fingerprint(hf_model: Any) -> str:
+    """sha256 over parameter names, shapes and values; stable whether or not the bridge has wrapped the modules."""
     h = hashlib.sha256()
-    for name, p in sorted(hf_model.state_dict().items()):
+    seen: dict[str, Any] = {}
+    for name, p in hf_model.state_dict().items():
+        clean = name.replace("._original_component", "")
+        if p.data_ptr() in {q.data_ptr() for q in seen.values()} and clean not in seen:
+            continue  # an alias of a tensor already hashed
+        seen.setdefault(clean, p)
+    for name, p in sorted(seen.items()):
         h.update(name.encode())
         h.update(str(tuple(p.shape)).encode())
         h.update(p.detach().to(torch.float32).cpu().contiguous().numpy().tobytes())

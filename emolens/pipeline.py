@@ -1,0 +1,197 @@
+"""The main job behind ``make reproduce``: stories -> activations -> vectors -> validation -> report.
+
+    from emolens.pipeline import RunConfig, run
+    run(RunConfig(model="smollm2-135m-instruct"))   # writes results/smollm2-135m-instruct/
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from . import data
+from ._io import git_commit, write_json
+from ._version import __version__
+from .activations import AtMark, collect
+from .experiments.validation import heldout_accuracy
+from .models import DEFAULT_MODEL, EMBEDDED_MODELS, load_model
+from .report import Report
+from .vectors import DiffMeans
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Settings of one run; validated on creation and written to ``config.json`` in the run folder."""
+
+    model: str = DEFAULT_MODEL
+    emotions: str | tuple[str, ...] = "seed"  # "seed" (12 emotions), "all" (every emotion with shipped stories), or names
+    layers: str = "all"
+    token_rule: str = "from:50"
+    batch_size: int = 8
+    n_permutations: int = 200
+    n_boot: int = 1000
+    seed: int = 0
+    chat_style: str = "paper"
+    readout_kind: str = "cosine"
+    max_stories_per_emotion: int | None = None
+    out: str = "results"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.emotions, str) and self.emotions not in ("seed", "all"):
+            raise ValueError(f"emotions must be 'seed', 'all' or a tuple of emotion words, got {self.emotions!r}")
+        if not isinstance(self.emotions, str):
+            data._check_emotions(self.emotions)
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.n_permutations < 0 or self.n_boot < 1:
+            raise ValueError("n_permutations must be >= 0 and n_boot >= 1")
+        if self.chat_style not in ("paper", "template"):
+            raise ValueError(f"chat_style must be 'paper' or 'template', got {self.chat_style!r}")
+        if self.readout_kind not in ("cosine", "projection", "dot"):
+            raise ValueError(f"readout_kind must be 'cosine', 'projection' or 'dot', got {self.readout_kind!r}")
+
+    def emotion_list(self) -> list[str]:
+        if self.emotions == "seed":
+            return list(data.SEED_EMOTIONS)
+        if self.emotions == "all":
+            have = {s.emotion for s in data.stories()}
+            return [e for e in data.emotion_words() if e in have]
+        return list(self.emotions)
+
+    def run_dir(self) -> Path:
+        name = Path(self.model).stem if self.model not in EMBEDDED_MODELS else self.model
+        return Path(self.out) / name
+
+
+def run(config: RunConfig) -> dict[str, Any]:
+    """Run the main job and return the metrics written to ``metrics.json``."""
+    t_start = time.perf_counter()
+    out = config.run_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    write_json(out / "config.json", {"config": dataclasses.asdict(config), "emolens_version": __version__, "git_commit": git_commit(),
+                                     "python": platform.python_version(), "torch": torch.__version__, "started": time.strftime("%Y-%m-%dT%H:%M:%S")})
+
+    t = time.perf_counter()
+    model = load_model(config.model)
+    timings["load_model_s"] = time.perf_counter() - t
+
+    emotions = config.emotion_list()
+    stories = data.stories(emotions)
+    if config.max_stories_per_emotion:
+        keep: dict[str, int] = {}
+        sel = []
+        for s in stories:
+            if keep.get(s.emotion, 0) < config.max_stories_per_emotion:
+                sel.append(s)
+                keep[s.emotion] = keep.get(s.emotion, 0) + 1
+        stories = sel
+    labels = [s.emotion for s in stories]
+
+    t = time.perf_counter()
+    acts = collect(model, [s.text for s in stories], layers=config.layers, tokens=config.token_rule, batch_size=config.batch_size,
+                   checkpoint=out / "checkpoints" / "stories")
+    timings["collect_stories_s"] = time.perf_counter() - t
+    n_tok = int(acts.n_tokens.sum())
+    n_processed = sum(len(x) for x in model.tokenizer([s.text for s in stories]).input_ids)
+    acts.save(out / "story_activations.safetensors")
+
+    t = time.perf_counter()
+    sweep = heldout_accuracy(acts, labels, [s.fold for s in stories], readout_kind=config.readout_kind,
+                             n_permutations=config.n_permutations, n_boot=config.n_boot, seed=config.seed)
+    timings["validation_s"] = time.perf_counter() - t
+
+    vectors = DiffMeans().fit(acts, labels).vectors
+    vectors.save(out / "vectors.safetensors")
+    best = sweep.best_layer()
+
+    t = time.perf_counter()
+    scen = scenario_readout(model, vectors, best, config)
+    timings["scenarios_s"] = time.perf_counter() - t
+    timings["total_s"] = time.perf_counter() - t_start
+
+    metrics: dict[str, Any] = {
+        "model": model.identity(),
+        "emolens_version": __version__,
+        "git_commit": git_commit(),
+        "corpus": {"n_emotions": len(set(labels)), "n_stories": len(stories), "n_tokens_averaged": n_tok, "n_tokens_processed": n_processed, "corpus_hash": acts.corpus_hash,
+                   "token_rule": acts.token_rule, "split": "5 topic folds (topic % 5), cross-validated"},
+        "heldout_top1_by_layer": sweep.to_metrics(),
+        "implicit_scenarios": scen["metrics"],
+        "timings": timings,
+        "collection_tokens_per_s": n_processed / timings["collect_stories_s"] if timings["collect_stories_s"] > 0 else None,
+    }
+    write_json(out / "metrics.json", metrics)
+    build_report(out, config, model, sweep, scen, metrics)
+    log.info("wrote %s", out)
+    return metrics
+
+
+def scenario_readout(model: Any, vectors: Any, layer: int, config: RunConfig) -> dict[str, Any]:
+    """Read every emotion at the Assistant ``:`` of the implicit-scenario prompts whose emotion we have vectors for."""
+    scen = [s for s in data.stimuli("implicit_scenarios") if s["emotion"] in vectors.emotions]
+    if not scen:
+        return {"metrics": {"n_prompts": 0, "note": "no implicit scenarios for the fitted emotions"}, "scores": None, "items": []}
+    prompts = [model.render(s["text"], style=config.chat_style) for s in scen]
+    acts = collect(model, prompts, layers=[layer], tokens=AtMark("assistant"), batch_size=config.batch_size, progress=False)
+    v = vectors.subset(layers=[layer])
+    scores = v.readout(acts, kind=config.readout_kind)[:, 0]  # [prompt, emotion]
+    target = torch.tensor([v.emotions.index(s["emotion"]) for s in scen])
+    # z-score each emotion across prompts so emotions with a large baseline do not win every prompt
+    z = (scores - scores.mean(0)) / scores.std(0).clamp_min(1e-8)
+    rank = (z > z.gather(1, target[:, None])).sum(1)  # 0 = intended emotion ranks first
+    from .maths.core import bootstrap_mean
+
+    top1 = (rank == 0).float()[None]
+    m, lo, hi = bootstrap_mean(top1, config.n_boot, seed=config.seed)
+    chance = 1.0 / len(v.emotions)
+    return {
+        "metrics": {"layer": layer, "n_prompts": len(scen), "n_emotions": len(v.emotions), "reading_position": "Assistant ':' (mark:assistant)",
+                    "score": f"{config.readout_kind}, z-scored per emotion across prompts",
+                    "intended_rank1": {"value": float(m[0]), "ci_low": float(lo[0]), "ci_high": float(hi[0])}, "chance": chance,
+                    "mean_rank": float(rank.float().mean())},
+        "scores": z, "items": scen, "emotions": v.emotions,
+    }
+
+
+def build_report(out: Path, config: RunConfig, model: Any, sweep: Any, scen: dict[str, Any], metrics: dict[str, Any]) -> Path:
+    from . import figures
+
+    rep = Report(f"emolens: {model.model_id}")
+    rep.text(f"emolens {__version__}, commit {metrics['git_commit']}, model {model.model_id} ({model.source}), fingerprint {model.fingerprint}, "
+             f"{model.n_layers} layers, d_model {model.d_model}. Layer L = output of block L (blocks.L.hook_resid_post).", cls="meta")
+    c = metrics["corpus"]
+    rep.heading("Held-out recognition of story emotions")
+    rep.text(f"{c['n_stories']} stories of {c['n_emotions']} emotions (token rule {c['token_rule']}). Difference-of-means vectors are fitted on "
+             f"4 topic folds and tested on the fifth (each story tested once, on topics its vectors never saw). Shaded: 95% bootstrap CI "
+             f"over stories; grey: 95th percentile of {sweep.n_permutations} label permutations; dashed: chance.")
+    rep.figure(figures.layer_sweep(sweep), f"Held-out top-1 and top-5 accuracy by layer ({sweep.method}). Best layer {sweep.best_layer()}.", "fig-layer-sweep")
+    best = metrics["heldout_top1_by_layer"]
+    rep.table([{"metric": "best layer", "value": best["best_layer"]},
+               {"metric": "top-1 at best layer", "value": f"{best['best_top1']['value']:.3f} [{best['best_top1']['ci_low']:.3f}, {best['best_top1']['ci_high']:.3f}]"},
+               {"metric": "top-5 at best layer", "value": f"{best['best_top5']['value']:.3f} [{best['best_top5']['ci_low']:.3f}, {best['best_top5']['ci_high']:.3f}]"},
+               {"metric": "permutation null, 95th pct", "value": f"{best['best_perm_null_q95']:.3f} (p = {best['best_perm_p']:.4f})"},
+               {"metric": "chance", "value": f"{best['chance']:.3f}"}])
+    rep.table(sweep.table(), caption="By layer")
+    if scen.get("scores") is not None:
+        sm = scen["metrics"]
+        rep.heading("Implicit scenarios at the Assistant colon")
+        rep.text(f"{sm['n_prompts']} user messages that imply an emotion without naming it, read at the ':' ending 'Assistant:' at layer {sm['layer']}. "
+                 f"Scores are z-scored per emotion across prompts. The intended emotion ranks first in {sm['intended_rank1']['value']:.0%} "
+                 f"[{sm['intended_rank1']['ci_low']:.0%}, {sm['intended_rank1']['ci_high']:.0%}] of prompts (chance {sm['chance']:.0%}).")
+        rep.figure(figures.scenario_matrix(scen), "Emotion readout (rows) for each scenario (columns, labelled by intended emotion).", "fig-scenarios")
+    rep.heading("Run")
+    rep.table([{"step": k, "seconds": round(v, 1)} for k, v in metrics["timings"].items()])
+    rep.raw("<pre>" + json.dumps(dataclasses.asdict(config), indent=1) + "</pre>")
+    return rep.save(out / "report.html")
