@@ -28,7 +28,7 @@ lint: venv
 	$(PY) -m ruff check emolens tests analyses
 
 test: venv lint
-	$(PY) -m emolens corpus check
+	$(PY) -m emolens corpus check --tokenizer-model smollm2-135m-instruct --summary
 	$(PY) -m pytest -q
 
 bench: venv

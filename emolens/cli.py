@@ -27,13 +27,38 @@ def _corpus_check(args: argparse.Namespace) -> int:
 
     root = Path(args.corpus_dir) if args.corpus_dir else CORPUS_DIR
     problems = check_corpus(root, min_per_emotion=args.min_per_emotion)
+    if args.tokenizer_model:
+        from .data.corpus_check import check_token_lengths
+        from .models import load_model
+
+        problems += check_token_lengths(load_model(args.tokenizer_model).tokenizer, root)
     for p in problems:
         print(p)
     n = len(load_story_files(root))
+    if args.summary:
+        import json
+
+        from .data.corpus_check import corpus_summary
+
+        print(json.dumps(corpus_summary(root), indent=1))
     if problems:
         print(f"corpus check FAILED: {len(problems)} problem(s) in {n} stories", file=sys.stderr)
         return 1
     print(f"corpus check passed: {n} stories")
+    return 0
+
+
+def _corpus_generate(args: argparse.Namespace) -> int:
+    from .data.generate import generate_stories, write_jsonl
+    from .models import load_model
+
+    model = load_model(args.model)
+    recs, problems = generate_stories(model, args.emotion, list(range(args.start, args.start + args.n)),
+                                      max_new_tokens=args.max_new_tokens, temperature=args.temperature)
+    write_jsonl(recs, args.out)
+    for p in problems:
+        print(p)
+    print(f"wrote {len(recs)} stories to {args.out}; {len(problems)} rule problem(s) to fix before adding them to the corpus")
     return 0
 
 
@@ -65,7 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     ck = csub.add_parser("check", help="check every corpus rule; exits 1 naming each offending item")
     ck.add_argument("--min-per-emotion", type=int, default=20)
     ck.add_argument("--corpus-dir", default=None, help="check another corpus folder (default: the shipped one)")
+    ck.add_argument("--tokenizer-model", default=None, help="also check lengths in this model's tokens (e.g. smollm2-135m-instruct)")
+    ck.add_argument("--summary", action="store_true", help="print counts (stories per emotion, words, person, topics)")
     ck.set_defaults(fn=_corpus_check)
+    g = csub.add_parser("generate", help="write new stories with a chat model using emolens's prompt; each is checked")
+    g.add_argument("--model", required=True)
+    g.add_argument("--emotion", required=True)
+    g.add_argument("--n", type=int, default=5, help="how many stories (story indices start at --start)")
+    g.add_argument("--start", type=int, default=20, help="first story index (0-19 are the shipped ones)")
+    g.add_argument("--max-new-tokens", type=int, default=360)
+    g.add_argument("--temperature", type=float, default=0.9)
+    g.add_argument("--out", required=True, help="JSONL file to write")
+    g.set_defaults(fn=_corpus_generate)
     i = sub.add_parser("info", help="list embedded models and the cache folder")
     i.set_defaults(fn=_info)
     args = p.parse_args(argv)

@@ -100,8 +100,8 @@ def run(config: RunConfig) -> dict[str, Any]:
     labels = [s.emotion for s in stories]
 
     t = time.perf_counter()
-    acts = collect(model, [s.text for s in stories], layers=config.layers, tokens=config.token_rule, batch_size=config.batch_size,
-                   checkpoint=out / "checkpoints" / "stories")
+    acts = collect_by_group(model, [s.text for s in stories], labels, cache_dir=out / "activation_cache", layers=config.layers,
+                            tokens=config.token_rule, batch_size=config.batch_size)
     timings["collect_stories_s"] = time.perf_counter() - t
     n_tok = int(acts.n_tokens.sum())
     n_processed = sum(len(x) for x in model.tokenizer([s.text for s in stories]).input_ids)
@@ -136,6 +136,39 @@ def run(config: RunConfig) -> dict[str, Any]:
     build_report(out, config, model, sweep, scen, metrics)
     log.info("wrote %s", out)
     return metrics
+
+
+def collect_by_group(model: Any, texts: list[str], groups: list[str], *, cache_dir: Path, **collect_kwargs: Any) -> Any:
+    """``collect`` per group (e.g. per emotion), each group cached on disk under a key of model fingerprint, token rule,
+    layers and the group's texts. Adding or editing one emotion's stories recomputes only that emotion; an interrupted
+    run keeps every finished group (and the unfinished one resumes from its checkpoint). Per-text results do not depend
+    on batch composition (padding invariance is tested), so the concatenation equals one collection over all texts."""
+    from ._io import sha256_text
+    from .activations import Activations, corpus_hash
+
+    order = list(dict.fromkeys(groups))
+    parts = []
+    positions: list[int] = []
+    layers = model.resolve_layers(collect_kwargs.get("layers", "all"))
+    rule = str(collect_kwargs.get("tokens"))
+    for g in order:
+        idx = [i for i, x in enumerate(groups) if x == g]
+        gtexts = [texts[i] for i in idx]
+        positions += idx
+        key = sha256_text([model.fingerprint, rule, json.dumps(layers), corpus_hash(gtexts)])[:20]
+        path = cache_dir / f"{g.replace(' ', '_')}-{key}.safetensors"
+        if path.exists():
+            parts.append(Activations.load(path))
+            continue
+        a = collect(model, gtexts, checkpoint=cache_dir / "checkpoints" / f"{g.replace(' ', '_')}-{key}", **collect_kwargs)
+        a.save(path)
+        parts.append(a)
+    first = parts[0]
+    inv = torch.empty(len(texts), dtype=torch.long)
+    inv[torch.tensor(positions)] = torch.arange(len(texts))  # row of each original text in the concatenation
+    values = torch.cat([p.values for p in parts])[inv]
+    n_tokens = torch.cat([p.n_tokens for p in parts])[inv]
+    return Activations(values, first.layers, n_tokens, first.token_rule, first.model, corpus_hash(texts))
 
 
 def scenario_readout(model: Any, vectors: Any, layer: int, config: RunConfig) -> dict[str, Any]:

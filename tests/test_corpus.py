@@ -91,3 +91,32 @@ def test_emotion_table():
     assert sum(e.pleasure is not None for e in em.values()) == 45
     assert em["happy"].pleasure > 0.5 and em["sad"].pleasure < 0
     assert len({e.cluster for e in em.values()}) == 10
+
+
+def test_generate_plumbing_on_tiny_model(tiny, tiny_path, tmp_path, capsys):
+    from emolens.cli import main
+    from emolens.data.generate import generate_stories, story_prompt
+
+    p = story_prompt("calm", 3)
+    assert p["person"] == "third" and str(p["topic"]) and "calm" in p["text"] and "calmly" in p["text"]
+    recs, problems = generate_stories(tiny, "calm", [20, 21], max_new_tokens=12, temperature=0.0)
+    assert [r["id"] for r in recs] == ["calm-20", "calm-21"] and all(r["generated_by"] == tiny.model_id for r in recs)
+    assert {"length"} <= {q.rule for q in problems}  # 12 tokens of a random model cannot make a valid story
+    out = tmp_path / "new.jsonl"
+    assert main(["corpus", "generate", "--model", str(tiny_path), "--emotion", "afraid", "--n", "1", "--max-new-tokens", "8", "--out", str(out)]) == 0
+    rec = json.loads(out.read_text().splitlines()[0])
+    assert rec["emotion"] == "afraid" and rec["id"] == "afraid-20"
+    assert "rule problem" in capsys.readouterr().out
+
+
+def test_token_length_rule(tiny):
+    import tempfile
+    from pathlib import Path
+
+    d = Path(tempfile.mkdtemp())
+    (d / "stories").mkdir()
+    (d / "stories" / "calm.jsonl").write_text(json.dumps(rec()))
+    assert cc.check_token_lengths(tiny.tokenizer, d, min_tokens=10, max_tokens=400) == []
+    assert [p.rule for p in cc.check_token_lengths(tiny.tokenizer, d, min_tokens=500)] == ["tokens"]
+    s = cc.corpus_summary(d)
+    assert s["n_stories"] == 1 and s["person"] == {"first": 1}

@@ -50,3 +50,24 @@ def test_pipeline_real_model_small(tmp_path):
     # four emotions with clearly different stories: the real model recognises held-out topics above the permutation null
     best = metrics["heldout_top1_by_layer"]
     assert best["best_top1"]["value"] > best["best_perm_null_q95"]
+
+
+def test_collect_by_group_matches_one_collection_and_caches(tiny, tmp_path, monkeypatch):
+    import torch
+
+    from emolens import collect
+    from emolens import pipeline as pl
+
+    texts = ["the cat sat on the mat", "she felt happy and sad", "a day of rain", "he said one two three", "the dog ran home"]
+    groups = ["b", "a", "b", "a", "c"]  # deliberately not contiguous
+    whole = collect(tiny, texts, tokens="all", progress=False)
+    grouped = pl.collect_by_group(tiny, texts, groups, cache_dir=tmp_path, tokens="all", progress=False)
+    assert torch.allclose(whole.values, grouped.values, atol=1e-5) and grouped.corpus_hash == whole.corpus_hash
+    assert len(list(tmp_path.glob("*.safetensors"))) == 3
+
+    def fail(*a, **k):
+        raise AssertionError("recomputed a cached group")
+
+    monkeypatch.setattr(pl, "collect", fail)
+    again = pl.collect_by_group(tiny, texts, groups, cache_dir=tmp_path, tokens="all", progress=False)
+    assert torch.equal(again.values, grouped.values)

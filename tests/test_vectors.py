@@ -43,7 +43,7 @@ def test_vs_neutral_baseline():
 
 def test_not_fitted_error():
     with pytest.raises(NotFittedError, match="not fitted"):
-        DiffMeans().vectors
+        _ = DiffMeans().vectors
 
 
 def test_arithmetic_and_access():

@@ -108,6 +108,35 @@ class LabelSums:
         return LabelSums(self.sums + other.sums, self.counts + other.counts, self.labels, self.layers, self.token_rule, self.model, sha256_text([self.corpus_hash, other.corpus_hash]))
 
 
+@dataclass(frozen=True)
+class Moments:
+    """Token-level first and second moments per layer, accumulated in float64 over the selected tokens.
+
+    Enough for exact means, covariances and PCA of arbitrarily many tokens with memory ``layers x d_model^2``.
+    """
+
+    sums: Float[Tensor, "layer d_model"]
+    outer: Float[Tensor, "layer d_model d_model"]
+    count: int
+    layers: tuple[int, ...]
+    token_rule: str
+    model: dict[str, Any]
+    corpus_hash: str
+
+    def mean(self) -> Float[Tensor, "layer d_model"]:
+        return self.sums / self.count
+
+    def covariance(self) -> Float[Tensor, "layer d_model d_model"]:
+        mu = self.mean()
+        return self.outer / self.count - torch.einsum("ld,le->lde", mu, mu)
+
+    def merge(self, other: "Moments") -> "Moments":
+        if (self.layers, self.token_rule) != (other.layers, other.token_rule):
+            raise ValueError("cannot merge Moments with different layers or token rules")
+        return Moments(self.sums + other.sums, self.outer + other.outer, self.count + other.count, self.layers, self.token_rule, self.model,
+                       sha256_text([self.corpus_hash, other.corpus_hash]))
+
+
 @dataclass
 class _Encoded:
     ids: list[list[int]]
@@ -180,7 +209,9 @@ def collect(
         layers: which blocks (``"all"``, ints, fractions like ``"2/3"``; see :func:`emolens.models.resolve_layers`).
         tokens: token-selection rule (``"from:50"``, ``"all"``, ``"last"``, ``"mark:assistant"`` or a rule object).
         labels: one label per text; required for ``reduce="label"``.
-        reduce: ``"mean"`` (per-text means) or ``"label"`` (per-label float64 sums; memory independent of corpus size).
+        reduce: ``"mean"`` (per-text means), ``"label"`` (per-label float64 sums of per-text means) or ``"moments"``
+            (token-level float64 sums and outer products per layer, for covariances and PCA); the last two use memory
+            independent of corpus size.
         batch_size: texts per forward pass.
         padding_side: ``"right"`` or ``"left"``; results agree to float tolerance either way (tested).
         bucket: sort texts by length before batching (less padding). Results do not depend on it.
@@ -191,8 +222,8 @@ def collect(
         progress: show a progress bar.
         on_batch: called as ``on_batch(batches_done, n_batches)`` after each batch (for tests and custom UIs).
     """
-    if reduce not in ("mean", "label"):
-        raise ValueError(f"reduce must be 'mean' or 'label', got {reduce!r}")
+    if reduce not in ("mean", "label", "moments"):
+        raise ValueError(f"reduce must be 'mean', 'label' or 'moments', got {reduce!r}")
     if padding_side not in ("right", "left"):
         raise ValueError(f"padding_side must be 'right' or 'left', got {padding_side!r}")
     if len(texts) == 0:
@@ -215,8 +246,11 @@ def collect(
 
     if reduce == "mean":
         state = {"values": torch.zeros(len(prompts), len(layer_list), d_model, dtype=torch.float32)}
-    else:
+    elif reduce == "label":
         state = {"sums": torch.zeros(len(label_names), len(layer_list), d_model, dtype=torch.float64), "counts": torch.zeros(len(label_names), dtype=torch.long)}
+    else:
+        state = {"sums": torch.zeros(len(layer_list), d_model, dtype=torch.float64),
+                 "outer": torch.zeros(len(layer_list), d_model, d_model, dtype=torch.float64), "count": torch.zeros(1, dtype=torch.long)}
     n_tokens = torch.tensor([int(m.sum()) for m in enc.masks], dtype=torch.long)
 
     key = _run_key(model, chash, rule.describe(), layer_list, batches, reduce, list(labels) if labels is not None else None)
@@ -244,7 +278,12 @@ def collect(
 
     def make_hook(layer: int) -> Callable[[Tensor, Any], None]:
         def hook(act: Tensor, hook: Any) -> None:
-            captured[layer] = torch.einsum("bpd,bp->bd", act.detach().to(torch.float64), weights_holder["w"])
+            a = act.detach().to(torch.float64)
+            if reduce == "moments":
+                sel = a[weights_holder["m"]]  # [selected tokens, d_model]
+                captured[layer] = (sel.sum(0), sel.T @ sel)
+            else:
+                captured[layer] = torch.einsum("bpd,bp->bd", a, weights_holder["w"])
 
         return hook
 
@@ -270,11 +309,21 @@ def collect(
                 m = enc.masks[i].to(torch.float64)
                 w[r, sl] = m / m.sum()
             weights_holder["w"] = w.to(device)
+            weights_holder["m"] = (w > 0).to(device)
             captured.clear()
             with torch.no_grad(), model.bridge.hooks(fwd_hooks=fwd_hooks):
                 model.bridge(ids.to(device), attention_mask=attn.to(device), stop_at_layer=stop_at)
-            per_text = torch.stack([captured[L] for L in layer_list], dim=1).cpu()  # [batch, layer, d_model] float64
-            if reduce == "mean":
+            if reduce == "moments":
+                for li, L in enumerate(layer_list):
+                    state["sums"][li] += captured[L][0].cpu()
+                    state["outer"][li] += captured[L][1].cpu()
+                state["count"] += int(weights_holder["m"].sum())
+                per_text = None
+            else:
+                per_text = torch.stack([captured[L] for L in layer_list], dim=1).cpu()  # [batch, layer, d_model] float64
+            if reduce == "moments":
+                pass
+            elif reduce == "mean":
                 state["values"][torch.tensor(idx)] = per_text.to(torch.float32)
             else:
                 assert label_idx is not None
@@ -294,6 +343,8 @@ def collect(
     ident = model.identity()
     if reduce == "mean":
         return Activations(state["values"], tuple(layer_list), n_tokens, rule.describe(), ident, chash)
+    if reduce == "moments":
+        return Moments(state["sums"], state["outer"], int(state["count"]), tuple(layer_list), rule.describe(), ident, chash)
     return LabelSums(state["sums"], state["counts"], label_names, tuple(layer_list), rule.describe(), ident, chash)
 
 
@@ -301,4 +352,4 @@ def tokens_per_batch(lengths: Sequence[int], batches: Sequence[Sequence[int]]) -
     return [max(lengths[i] for i in b) * len(b) for b in batches]
 
 
-__all__ = ["Activations", "LabelSums", "collect", "corpus_hash", "padding_waste", "plan_batches", "tokens_per_batch"]
+__all__ = ["Activations", "LabelSums", "Moments", "collect", "corpus_hash", "padding_waste", "plan_batches", "tokens_per_batch"]

@@ -228,3 +228,36 @@ def check_corpus(
         if jac > max_jaccard:
             probs.append(Problem(a, "near-duplicate", f"Jaccard {jac:.2f} with {b}"))
     return probs
+
+
+def check_token_lengths(tokenizer, corpus_dir: Path = CORPUS_DIR, *, min_tokens: int = 110, max_tokens: int = 400) -> list[Problem]:
+    """Every story must be long enough in the model's tokens for the paper's rule (average from token 50 on)."""
+    stories = load_story_files(corpus_dir)
+    lengths = [len(x) for x in tokenizer([r.get("text", "") for r in stories]).input_ids] if stories else []
+    return [
+        Problem(r.get("id", r["_file"]), "tokens", f"{n} tokens; expected {min_tokens}-{max_tokens} with the default model's tokenizer")
+        for r, n in zip(stories, lengths)
+        if not min_tokens <= n <= max_tokens
+    ]
+
+
+def corpus_summary(corpus_dir: Path = CORPUS_DIR) -> dict:
+    """Counts for the data card: stories per emotion, words per story, person split, topic use."""
+    import statistics
+
+    stories = load_story_files(corpus_dir)
+    per_emotion = Counter(r["emotion"] for r in stories)
+    per_topic = Counter(r["topic"] for r in stories)
+    n_words = [len(words(r["text"])) for r in stories]
+    person = Counter(r["person"] for r in stories)
+    return {
+        "n_stories": len(stories),
+        "n_emotions": len(per_emotion),
+        "stories_per_emotion": {"min": min(per_emotion.values(), default=0), "median": statistics.median(per_emotion.values()) if per_emotion else 0,
+                                "max": max(per_emotion.values(), default=0)},
+        "words_per_story": {"min": min(n_words, default=0), "median": statistics.median(n_words) if n_words else 0, "max": max(n_words, default=0),
+                            "total": sum(n_words)},
+        "person": dict(person),
+        "topics_used": len(per_topic),
+        "stories_per_topic": {"min": min(per_topic.values(), default=0), "max": max(per_topic.values(), default=0)},
+    }
