@@ -43,3 +43,20 @@ def scenario_matrix(scen: dict[str, Any]) -> Any:
     ax.set_xlabel("scenario (intended emotion); box = intended emotion's cell")
     fig.tight_layout()
     return fig
+
+
+def cross_corpus(cross: Any) -> Any:
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    x = list(cross.layers)
+    for vals, ci, label, chance, c in ((cross.top1_shared, cross.top1_shared_ci, f"among {cross.n_shared} shared emotions", 1 / cross.n_shared, "C2"),
+                                       (cross.top1_all, cross.top1_all_ci, f"among all {cross.n_all} emotions", 1 / cross.n_all, "C3")):
+        ax.fill_between(x, ci[0].numpy(), ci[1].numpy(), alpha=0.2, color=c)
+        ax.plot(x, vals.numpy(), "o-", color=c, label=label, ms=3)
+        ax.axhline(chance, ls="--", color=c, lw=1)
+    ax.set_xlabel("layer (block output)")
+    ax.set_ylabel("top-1 accuracy")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

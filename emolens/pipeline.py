@@ -21,7 +21,7 @@ from . import data
 from ._io import git_commit, write_json
 from ._version import __version__
 from .activations import AtMark, collect
-from .experiments.validation import heldout_accuracy
+from .experiments.validation import cross_corpus_accuracy, heldout_accuracy
 from .models import DEFAULT_MODEL, EMBEDDED_MODELS, load_model
 from .report import Report
 from .vectors import DiffMeans
@@ -44,6 +44,8 @@ class RunConfig:
     chat_style: str = "paper"
     readout_kind: str = "cosine"
     max_stories_per_emotion: int | None = None
+    external_corpus: str | None = "auto"  # "auto": ../shared/data/external/mufxio_stories if present; None: skip
+    external_per_emotion: int = 30
     out: str = "results"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -119,6 +121,17 @@ def run(config: RunConfig) -> dict[str, Any]:
     t = time.perf_counter()
     scen = scenario_readout(model, vectors, best, config)
     timings["scenarios_s"] = time.perf_counter() - t
+
+    cross = None
+    ext_dir = data.default_external_corpus() if config.external_corpus == "auto" else config.external_corpus
+    if ext_dir:
+        ext = [s for s in data.external_stories(ext_dir, per_emotion=config.external_per_emotion) if s.emotion in vectors.emotions]
+        if len({s.emotion for s in ext}) >= 2:
+            t = time.perf_counter()
+            ext_acts = collect_by_group(model, [s.text for s in ext], [s.emotion for s in ext], cache_dir=out / "activation_cache" / "external",
+                                        layers=config.layers, tokens=config.token_rule, batch_size=config.batch_size)
+            cross = cross_corpus_accuracy(vectors, ext_acts, [s.emotion for s in ext], readout_kind=config.readout_kind, n_boot=config.n_boot, seed=config.seed)
+            timings["cross_corpus_s"] = time.perf_counter() - t
     timings["total_s"] = time.perf_counter() - t_start
 
     metrics: dict[str, Any] = {
@@ -129,11 +142,13 @@ def run(config: RunConfig) -> dict[str, Any]:
                    "token_rule": acts.token_rule, "split": "5 topic folds (topic % 5), cross-validated"},
         "heldout_top1_by_layer": sweep.to_metrics(),
         "implicit_scenarios": scen["metrics"],
+        "cross_corpus": ({"corpus": str(ext_dir), "note": "third-party stories (mufxio/emotion-vector-bench, Sonnet-written), read from disk, never copied",
+                          **cross.to_metrics()} if cross is not None else None),
         "timings": timings,
         "collection_tokens_per_s": n_processed / timings["collect_stories_s"] if timings["collect_stories_s"] > 0 else None,
     }
     write_json(out / "metrics.json", metrics)
-    build_report(out, config, model, sweep, scen, metrics)
+    build_report(out, config, model, sweep, scen, metrics, cross)
     log.info("wrote %s", out)
     return metrics
 
@@ -198,7 +213,7 @@ def scenario_readout(model: Any, vectors: Any, layer: int, config: RunConfig) ->
     }
 
 
-def build_report(out: Path, config: RunConfig, model: Any, sweep: Any, scen: dict[str, Any], metrics: dict[str, Any]) -> Path:
+def build_report(out: Path, config: RunConfig, model: Any, sweep: Any, scen: dict[str, Any], metrics: dict[str, Any], cross: Any = None) -> Path:
     from . import figures
 
     rep = Report(f"emolens: {model.model_id}")
@@ -224,6 +239,15 @@ def build_report(out: Path, config: RunConfig, model: Any, sweep: Any, scen: dic
                  f"Scores are z-scored per emotion across prompts. The intended emotion ranks first in {sm['intended_rank1']['value']:.0%} "
                  f"[{sm['intended_rank1']['ci_low']:.0%}, {sm['intended_rank1']['ci_high']:.0%}] of prompts (chance {sm['chance']:.0%}).")
         rep.figure(figures.scenario_matrix(scen), "Emotion readout (rows) for each scenario (columns, labelled by intended emotion).", "fig-scenarios")
+    if cross is not None:
+        cm = metrics["cross_corpus"]
+        rep.heading("Cross-corpus: stories written by another model")
+        rep.text(f"{cm['n_stories']} stories from an external, Sonnet-written corpus ({cm['n_emotions_shared']} emotions shared with ours), read by "
+                 f"vectors fitted only on our stories. At layer {cm['best_layer']}: top-1 among all {cm['n_emotions_all']} emotions "
+                 f"{cm['best_top1_all']['value']:.3f} [{cm['best_top1_all']['ci_low']:.3f}, {cm['best_top1_all']['ci_high']:.3f}] (chance {cm['chance_all']:.3f}); "
+                 f"among the {cm['n_emotions_shared']} shared emotions {cm['best_top1_shared']['value']:.3f} "
+                 f"[{cm['best_top1_shared']['ci_low']:.3f}, {cm['best_top1_shared']['ci_high']:.3f}] (chance {cm['chance_shared']:.3f}).")
+        rep.figure(figures.cross_corpus(cross), "Cross-corpus top-1 accuracy by layer, with 95% bootstrap CIs.", "fig-cross-corpus")
     rep.heading("Run")
     rep.table([{"step": k, "seconds": round(v, 1)} for k, v in metrics["timings"].items()])
     rep.raw("<pre>" + json.dumps(dataclasses.asdict(config), indent=1) + "</pre>")

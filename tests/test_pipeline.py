@@ -43,10 +43,13 @@ def test_pipeline_plumbing_on_tiny_model(tiny_path, tmp_path):
 
 @pytest.mark.slow
 def test_pipeline_real_model_small(tmp_path):
-    cfg = RunConfig(emotions=("calm", "afraid", "sad", "proud"), layers="10:20", n_permutations=20, n_boot=200,
-                    max_stories_per_emotion=5, out=str(tmp_path))
+    cfg = RunConfig(emotions=("calm", "afraid", "lonely", "proud"), layers="10:20", n_permutations=20, n_boot=200,
+                    max_stories_per_emotion=5, external_per_emotion=4, out=str(tmp_path))
     metrics = run(cfg)
-    _check_outputs(cfg.run_dir(), 10)
+    _, html = _check_outputs(cfg.run_dir(), 10)
+    # lonely and proud are also in the external corpus: the cross-corpus section runs on them
+    assert metrics["cross_corpus"]["n_emotions_shared"] == 2 and metrics["cross_corpus"]["n_stories"] == 8
+    assert 'id="fig-cross-corpus"' in html
     # four emotions with clearly different stories: the real model recognises held-out topics above the permutation null
     best = metrics["heldout_top1_by_layer"]
     assert best["best_top1"]["value"] > best["best_perm_null_q95"]

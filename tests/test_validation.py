@@ -26,3 +26,24 @@ def test_heldout_accuracy_no_signal_is_at_chance():
     sw = heldout_accuracy(shuffled, labels, [i % 5 for i in range(len(labels))], n_permutations=50, n_boot=200)
     assert sw.top1.max() < 0.45
     assert sw.p_value.min() > 0.01
+
+
+def test_cross_corpus_accuracy_planted():
+    from emolens.experiments import cross_corpus_accuracy
+    from emolens.vectors import fit_vectors
+
+    acts, labels, _ = planted_acts(n_per=40, noise=1.0, seed=0)
+    v = fit_vectors(acts, labels)
+    ext, ext_labels, _ = planted_acts(n_per=20, noise=1.0, seed=0)  # same planted directions, new noise draws below
+    g = torch.Generator().manual_seed(9)
+    from emolens.activations import Activations
+
+    ext = Activations(ext.values + 0.5 * torch.randn(ext.values.shape, generator=g), ext.layers, ext.n_tokens, ext.token_rule, ext.model, "e")
+    keep = [i for i, lab in enumerate(ext_labels) if lab != "sad"]  # the external corpus covers only 3 of the 4 emotions
+    cc = cross_corpus_accuracy(v, ext.select(keep), [ext_labels[i] for i in keep], n_boot=200)
+    assert cc.n_all == 4 and cc.n_shared == 3
+    assert cc.top1_all.min() > 0.9 and cc.top1_shared.min() >= cc.top1_all.min()
+    import pytest
+
+    with pytest.raises(ValueError, match="no vector"):
+        cross_corpus_accuracy(v, ext.select([0]), ["hopeless"])

@@ -130,7 +130,31 @@ def stimuli(name: str) -> list[dict]:
     return _jsonl(path)
 
 
+def external_stories(folder: str | Path, *, per_emotion: int | None = None, only_known: bool = True) -> list[Story]:
+    """Read a third-party story corpus in the mufxio/emotion-vector-bench layout (``stories/<emotion>.jsonl`` with
+    ``emotion, topic, story_index, perspective, text``) from ``folder``. Nothing is copied into emolens. With
+    ``only_known`` stories whose emotion is not among our 171 are skipped; ``per_emotion`` keeps the first N (in file order)."""
+    root = Path(folder) / "stories" if (Path(folder) / "stories").is_dir() else Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"no external corpus at {folder} (expected a stories/ folder of <emotion>.jsonl files)")
+    known = emotions()
+    out: list[Story] = []
+    for path in sorted(root.glob("*.jsonl")):
+        rows = _jsonl(path)
+        rows = [r for r in rows if not only_known or r["emotion"] in known][: per_emotion or None]
+        for k, r in enumerate(rows):
+            out.append(Story(f"ext-{slug(r['emotion'])}-{k:03d}", r["emotion"], -1, r.get("perspective", "?"), r["text"]))
+    return out
+
+
+def default_external_corpus() -> Path | None:
+    """``../shared/data/external/mufxio_stories`` beside the repository, if present (tests and benchmarks read it there)."""
+    p = DATA_DIR.parent.parent.parent / "shared" / "data" / "external" / "mufxio_stories"
+    return p if p.is_dir() else None
+
+
 __all__ = [
+    "default_external_corpus", "external_stories",
     "Emotion", "N_FOLDS", "SEED_EMOTIONS", "Story", "emotion_words", "emotions", "neutral_dialogues", "split_by_topic",
     "stimuli", "stories", "topics",
 ]

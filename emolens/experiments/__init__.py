@@ -1,5 +1,5 @@
 """Experiments: each a library function that returns a tidy result (and feeds metrics.json and the report)."""
 
-from .validation import LayerSweep, heldout_accuracy
+from .validation import CrossCorpus, LayerSweep, cross_corpus_accuracy, heldout_accuracy
 
-__all__ = ["LayerSweep", "heldout_accuracy"]
+__all__ = ["CrossCorpus", "LayerSweep", "cross_corpus_accuracy", "heldout_accuracy"]

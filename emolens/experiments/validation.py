@@ -119,3 +119,49 @@ def heldout_accuracy(
         null.mean(0), torch.quantile(null, 0.95, dim=0), permutation_pvalue(t1, null),
         n_test=len(y), n_classes=len(classes), n_permutations=n_permutations, method=f"diffmeans/{readout_kind}",
     )
+
+
+@dataclass(frozen=True)
+class CrossCorpus:
+    """Accuracy of vectors fitted on our stories when reading another corpus's stories."""
+
+    layers: tuple[int, ...]
+    top1_all: Tensor  # among every emotion the vectors know
+    top1_all_ci: tuple[Tensor, Tensor]
+    top1_shared: Tensor  # among the emotions both corpora share
+    top1_shared_ci: tuple[Tensor, Tensor]
+    n_stories: int
+    n_all: int
+    n_shared: int
+
+    def to_metrics(self) -> dict[str, Any]:
+        b = int(self.top1_all.argmax())
+        return {
+            "n_stories": self.n_stories, "n_emotions_all": self.n_all, "n_emotions_shared": self.n_shared,
+            "chance_all": 1 / self.n_all, "chance_shared": 1 / self.n_shared,
+            "by_layer": [{"layer": L, "top1_all": float(self.top1_all[i]), "top1_all_ci": [float(self.top1_all_ci[0][i]), float(self.top1_all_ci[1][i])],
+                          "top1_shared": float(self.top1_shared[i]), "top1_shared_ci": [float(self.top1_shared_ci[0][i]), float(self.top1_shared_ci[1][i])]}
+                         for i, L in enumerate(self.layers)],
+            "best_layer": self.layers[b],
+            "best_top1_all": {"value": float(self.top1_all[b]), "ci_low": float(self.top1_all_ci[0][b]), "ci_high": float(self.top1_all_ci[1][b])},
+            "best_top1_shared": {"value": float(self.top1_shared[b]), "ci_low": float(self.top1_shared_ci[0][b]), "ci_high": float(self.top1_shared_ci[1][b])},
+        }
+
+
+def cross_corpus_accuracy(vectors: Any, acts: Activations, labels: Sequence[str], *, readout_kind: str = "cosine", n_boot: int = 1000, seed: int = 0) -> CrossCorpus:
+    """Top-1 accuracy of ``vectors`` on external ``acts`` (labels must be among the vectors' emotions): among all the
+    vectors' emotions, and among only the emotions present in ``labels``."""
+    unknown = sorted(set(labels) - set(vectors.emotions))
+    if unknown:
+        raise ValueError(f"external labels {unknown} have no vector; drop those stories first")
+    v = vectors.subset(layers=list(acts.layers)) if tuple(acts.layers) != tuple(vectors.layers) else vectors
+    scores = v.readout(acts, kind=readout_kind).transpose(0, 1)  # [layer, n, emotion]
+    y_all = torch.tensor([v.emotions.index(lab) for lab in labels])
+    shared = sorted(set(labels), key=v.emotions.index)
+    cols = torch.tensor([v.emotions.index(e) for e in shared])
+    y_sh = torch.tensor([shared.index(lab) for lab in labels])
+    c_all = topk_correct(scores, y_all, 1)
+    c_sh = topk_correct(scores[:, :, cols], y_sh, 1)
+    a, la, ha = bootstrap_mean(c_all, n_boot, seed=seed)
+    s, ls, hs = bootstrap_mean(c_sh, n_boot, seed=seed + 1)
+    return CrossCorpus(tuple(acts.layers), a, (la, ha), s, (ls, hs), len(labels), len(v.emotions), len(shared))

@@ -255,15 +255,19 @@ class LogisticProbe:
             folds = fold_ids(n, groups, self.n_folds)
             held = F.one_hot(folds).T.to(torch.float64)  # [fold, n]
             Cs = torch.tensor([float(c) for c in self.Cs], dtype=torch.float64)
-            C_grid = Cs[:, None, None].expand(len(Cs), 1, n_layers)  # batch [C, fold] once broadcast with the fold mask
-            coef, intercept, center, _ = fit_softmax_l2(x, y, K, C_grid, 1.0 - held, self.max_iter, self.tol)
-            logp = torch.log_softmax(softmax_logits(x, coef, intercept, center), dim=-1)  # [C, fold, layer, n, K]
             mask = held[:, None, :]  # [fold, 1, n]: each text is held out exactly once
-            loglik = (logp[..., torch.arange(n), y] * mask).sum((1, 3)) / n
-            correct = (logp.argmax(-1) == y).to(torch.float64)
-            self.cv_scores_ = loglik  # [C, layer]
-            self.cv_accuracy_ = (correct * mask).sum((1, 3)) / n
-            self.C_ = Cs[loglik.argmax(0)]
+            loglik, accuracy = [], []
+            # One solve per C, each joint over folds and layers. The solver also takes C as a leading batch axis, but
+            # putting the whole grid in one L-BFGS run mixes very differently conditioned problems in one shared
+            # curvature memory and step: measured 252 joint iterations vs 18-42 per C (7-9x the flops, 4-6x the time).
+            for c in Cs:
+                coef, intercept, center, _ = fit_softmax_l2(x, y, K, c.expand(1, n_layers), 1.0 - held, self.max_iter, self.tol)
+                logp = torch.log_softmax(softmax_logits(x, coef, intercept, center), dim=-1)  # [fold, layer, n, K]
+                loglik.append((logp[..., torch.arange(n), y] * mask).sum((0, 2)) / n)
+                accuracy.append(((logp.argmax(-1) == y).to(torch.float64) * mask).sum((0, 2)) / n)
+            self.cv_scores_ = torch.stack(loglik)  # [C, layer]
+            self.cv_accuracy_ = torch.stack(accuracy)
+            self.C_ = Cs[self.cv_scores_.argmax(0)]
         else:
             if groups is not None and len(groups) != n:
                 raise ValueError(f"{len(groups)} groups for {n} activations; pass one group id per text (or groups=None)")
