@@ -46,6 +46,8 @@ class RunConfig:
     max_stories_per_emotion: int | None = None
     external_corpus: str | None = "auto"  # "auto": ../shared/data/external/mufxio_stories if present; None: skip
     external_per_emotion: int = 30
+    denoise_variance: float | None = 0.5  # neutral-PCA share projected out (the paper's 50%); None skips denoising
+    geometry: bool = True
     out: str = "results"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -118,6 +120,27 @@ def run(config: RunConfig) -> dict[str, Any]:
     vectors.save(out / "vectors.safetensors")
     best = sweep.best_layer()
 
+    sweep_dn, vectors_dn, pca = None, None, None
+    if config.denoise_variance:
+        from .vectors.denoise import NeutralPCA
+
+        t = time.perf_counter()
+        neutral = [model.render(turns, style=config.chat_style, add_generation_prompt=False) for turns in data.neutral_dialogues()]
+        moments = collect(model, neutral, layers=config.layers, tokens="all", reduce="moments", batch_size=config.batch_size,
+                          checkpoint=out / "checkpoints" / "neutral_moments")
+        pca = NeutralPCA(config.denoise_variance).fit(moments)
+        sweep_dn = heldout_accuracy(acts, labels, [s.fold for s in stories], readout_kind=config.readout_kind,
+                                    n_permutations=config.n_permutations, n_boot=config.n_boot, seed=config.seed, denoise=pca)
+        vectors_dn = pca.transform(vectors)
+        vectors_dn.save(out / "vectors_denoised.safetensors")
+        timings["denoising_s"] = time.perf_counter() - t
+
+    geometry = None
+    if config.geometry:
+        t = time.perf_counter()
+        geometry = run_geometry(vectors_dn if vectors_dn is not None else vectors, (sweep_dn or sweep).best_layer(), config)
+        timings["geometry_s"] = time.perf_counter() - t
+
     t = time.perf_counter()
     scen = scenario_readout(model, vectors, best, config)
     timings["scenarios_s"] = time.perf_counter() - t
@@ -141,6 +164,10 @@ def run(config: RunConfig) -> dict[str, Any]:
         "corpus": {"n_emotions": len(set(labels)), "n_stories": len(stories), "n_tokens_averaged": n_tok, "n_tokens_processed": n_processed, "corpus_hash": acts.corpus_hash,
                    "token_rule": acts.token_rule, "split": "5 topic folds (topic % 5), cross-validated"},
         "heldout_top1_by_layer": sweep.to_metrics(),
+        "heldout_top1_by_layer_denoised": sweep_dn.to_metrics() if sweep_dn is not None else None,
+        "denoising": ({"variance_share": pca.variance_share, "neutral_tokens": pca.source_["n_tokens"],
+                       "n_components_by_layer": {L: int(pca.n_components_[i]) for i, L in enumerate(pca.layers_)}} if pca is not None else None),
+        "geometry": geometry["metrics"] if geometry else None,
         "implicit_scenarios": scen["metrics"],
         "cross_corpus": ({"corpus": str(ext_dir), "note": "third-party stories (mufxio/emotion-vector-bench, Sonnet-written), read from disk, never copied",
                           **cross.to_metrics()} if cross is not None else None),
@@ -148,7 +175,7 @@ def run(config: RunConfig) -> dict[str, Any]:
         "collection_tokens_per_s": n_processed / timings["collect_stories_s"] if timings["collect_stories_s"] > 0 else None,
     }
     write_json(out / "metrics.json", metrics)
-    build_report(out, config, model, sweep, scen, metrics, cross)
+    build_report(out, config, model, sweep, scen, metrics, cross, sweep_dn, geometry)
     log.info("wrote %s", out)
     return metrics
 
@@ -213,7 +240,29 @@ def scenario_readout(model: Any, vectors: Any, layer: int, config: RunConfig) ->
     }
 
 
-def build_report(out: Path, config: RunConfig, model: Any, sweep: Any, scen: dict[str, Any], metrics: dict[str, Any], cross: Any = None) -> Path:
+def run_geometry(vectors: Any, layer: int, config: RunConfig) -> dict[str, Any] | None:
+    """Emotion-space geometry at ``layer`` (and PC/norm correlations at every layer) when there are enough emotions."""
+    from .experiments import geometry as geo
+
+    n = len(vectors.emotions)
+    normed = sum(data.emotions()[e].pleasure is not None for e in vectors.emotions)
+    if n < 6 or normed < 5:
+        return None
+    cos = geo.cosine_matrix(vectors, layer)
+    pcs = geo.pca_geometry(vectors, layer, n_boot=config.n_boot, seed=config.seed)
+    clusters = geo.cluster_agreement(vectors, layer, k=10, seed=config.seed) if n >= 30 else None
+    by_layer = geo.geometry_by_layer(vectors, k=10, n_boot=min(config.n_boot, 500), seed=config.seed) if n >= 30 else None
+    m: dict[str, Any] = {"layer": layer, "n_emotions": n, "n_with_human_norms": normed, "vectors": vectors.meta.get("method"),
+                         "pca": pcs.to_metrics(), "cosine": cos.to_metrics()}
+    if clusters is not None:
+        m["clusters_vs_paper"] = clusters.to_metrics()
+    if by_layer is not None:
+        m["by_layer"] = by_layer
+    return {"metrics": m, "cos": cos, "pca": pcs, "clusters": clusters, "by_layer": by_layer}
+
+
+def build_report(out: Path, config: RunConfig, model: Any, sweep: Any, scen: dict[str, Any], metrics: dict[str, Any], cross: Any = None,
+                 sweep_dn: Any = None, geometry: dict[str, Any] | None = None) -> Path:
     from . import figures
 
     rep = Report(f"emolens: {model.model_id}")
@@ -232,6 +281,15 @@ def build_report(out: Path, config: RunConfig, model: Any, sweep: Any, scen: dic
                {"metric": "permutation null, 95th pct", "value": f"{best['best_perm_null_q95']:.3f} (p = {best['best_perm_p']:.4f})"},
                {"metric": "chance", "value": f"{best['chance']:.3f}"}])
     rep.table(sweep.table(), caption="By layer")
+    if sweep_dn is not None:
+        d = metrics["heldout_top1_by_layer_denoised"]
+        dn = metrics["denoising"]
+        rep.heading("Denoised vectors")
+        rep.text(f"The same cross-validation with the top principal components of neutral-dialogue activations ({dn['variance_share']:.0%} of their variance; "
+                 f"{min(dn['n_components_by_layer'].values())}-{max(dn['n_components_by_layer'].values())} components per layer, from "
+                 f"{dn['neutral_tokens']} tokens) projected out of every fold's vectors. Best layer {d['best_layer']}: top-1 "
+                 f"{d['best_top1']['value']:.3f} [{d['best_top1']['ci_low']:.3f}, {d['best_top1']['ci_high']:.3f}].")
+        rep.figure(figures.layer_sweep(sweep_dn), f"Held-out accuracy by layer, denoised vectors ({sweep_dn.method}).", "fig-layer-sweep-denoised")
     if scen.get("scores") is not None:
         sm = scen["metrics"]
         rep.heading("Implicit scenarios at the Assistant colon")
@@ -248,7 +306,29 @@ def build_report(out: Path, config: RunConfig, model: Any, sweep: Any, scen: dic
                  f"among the {cm['n_emotions_shared']} shared emotions {cm['best_top1_shared']['value']:.3f} "
                  f"[{cm['best_top1_shared']['ci_low']:.3f}, {cm['best_top1_shared']['ci_high']:.3f}] (chance {cm['chance_shared']:.3f}).")
         rep.figure(figures.cross_corpus(cross), "Cross-corpus top-1 accuracy by layer, with 95% bootstrap CIs.", "fig-cross-corpus")
+    if geometry is not None:
+        gm = geometry["metrics"]
+        pc = gm["pca"]
+        rep.heading("Geometry of emotion space")
+        rep.text(f"{gm['n_emotions']} emotion vectors ({gm['vectors']}) at layer {gm['layer']}; {gm['n_with_human_norms']} have Russell & Mehrabian (1977) norms. "
+                 + _pca_sentence(pc) + (_cluster_sentence(gm["clusters_vs_paper"]) if "clusters_vs_paper" in gm else ""))
+        rep.figure(figures.emotion_map(geometry["pca"]), "Emotion vectors on their first two principal components, coloured by the paper's clusters.", "fig-emotion-map")
+        rep.figure(figures.cosine_heatmap(geometry["cos"]), "Cosine similarity between emotion vectors, ordered by average-linkage clustering.", "fig-cosine")
+        if geometry["by_layer"] is not None:
+            rep.figure(figures.geometry_layers(geometry["by_layer"]), "PC1 vs human pleasure and PC2 vs human arousal by layer (95% bootstrap CIs).", "fig-geometry-layers")
     rep.heading("Run")
     rep.table([{"step": k, "seconds": round(v, 1)} for k, v in metrics["timings"].items()])
     rep.raw("<pre>" + json.dumps(dataclasses.asdict(config), indent=1) + "</pre>")
     return rep.save(out / "report.html")
+
+
+def _pca_sentence(pc: dict[str, Any]) -> str:
+    ev = pc.get("explained_variance_ratio", [])
+    r1, r2 = pc["pc1_pleasure"], pc["pc2_arousal"]
+    return (f"PC1 explains {ev[0]:.0%} and PC2 {ev[1]:.0%} of the variance across emotions. PC1 vs human pleasure: r = {r1['pearson']:.2f} "
+            f"[{r1['ci_low']:.2f}, {r1['ci_high']:.2f}] (n = {r1['n']}); PC2 vs human arousal: r = {r2['pearson']:.2f} [{r2['ci_low']:.2f}, {r2['ci_high']:.2f}] "
+            "(signs oriented so r >= 0; the paper reports 0.81 and 0.66). ")
+
+
+def _cluster_sentence(c: dict[str, Any]) -> str:
+    return f"k-means (k = 10) vs the paper's clusters: ARI = {c['ari']:.2f} (permutation null 95th percentile {c['perm_null_q95']:.2f}, p = {c['perm_p']:.3f})."

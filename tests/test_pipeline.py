@@ -31,13 +31,20 @@ def _check_outputs(out, n_layers):
 
 
 def test_pipeline_plumbing_on_tiny_model(tiny_path, tmp_path):
-    cfg = RunConfig(model=str(tiny_path), emotions=("calm", "afraid", "sad"), token_rule="from:0", n_permutations=5, n_boot=50,
+    emotions = ("calm", "afraid", "sad", "happy", "angry", "proud", "lonely", "hopeful")  # 6 have human norms
+    cfg = RunConfig(model=str(tiny_path), emotions=emotions, token_rule="from:0", n_permutations=5, n_boot=50,
                     max_stories_per_emotion=5, out=str(tmp_path))
     run(cfg)
     out = cfg.run_dir()
     metrics, html = _check_outputs(out, 3)
-    assert metrics["corpus"]["n_stories"] == 15
-    assert 'id="fig-scenarios"' in html  # calm, afraid and sad all have implicit scenarios
+    assert metrics["corpus"]["n_stories"] == 40
+    for fig in ("fig-scenarios", "fig-layer-sweep-denoised", "fig-emotion-map", "fig-cosine", "fig-cross-corpus"):
+        assert f'id="{fig}"' in html, fig
+    dn = metrics["denoising"]
+    assert dn["variance_share"] == 0.5 and dn["neutral_tokens"] > 1000 and min(dn["n_components_by_layer"].values()) >= 1
+    g = metrics["geometry"]
+    assert g["n_with_human_norms"] == 6 and -1 <= g["pca"]["pc1_pleasure"]["pearson"] <= 1
+    assert (out / "vectors_denoised.safetensors").exists()
     assert (out / "vectors.safetensors").exists() and (out / "vectors.safetensors.json").exists()
 
 

@@ -12,6 +12,30 @@ from emolens.vectors.probes import LogisticProbe, fold_ids
 from .test_vectors import EMOS, planted_acts
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """These problems are tiny, so intra-op threads only add overhead; on a busy 2-core machine they made this file
+    ~9x slower in CPU time (73 s vs 8 s). Restored afterwards so other test modules are unaffected."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def simplex_acts(n_per, d, noise, layers=(1, 4), seed=0):
+    """Like ``planted_acts``, but the planted directions are a regular simplex (all classes equally far apart), so a
+    small ``d`` still gives near-perfect accuracy and recovery needs fewer texts (keeps the test fast)."""
+    g = torch.Generator().manual_seed(seed)
+    q = torch.linalg.qr(torch.randn(len(layers), d, len(EMOS), generator=g)).Q  # orthonormal columns
+    dirs = 4 * q.transpose(1, 2)
+    dirs = dirs - dirs.mean(1, keepdim=True)
+    y = torch.arange(len(EMOS)).repeat_interleave(n_per)
+    x = torch.randn(len(layers), 1, d, generator=g) * 5 + dirs[:, y] + noise * torch.randn(len(layers), len(y), d, generator=g)
+    acts = Activations(x.transpose(0, 1).contiguous(), tuple(layers), torch.full((len(y),), 10), "all",
+                       {"model_id": "synthetic", "fingerprint": "f0", "n_layers": 6, "d_model": d}, "hash0")
+    return acts, [EMOS[i] for i in y], dirs
+
+
 def split(acts, labels, every=2):
     """Even texts for training, odd ones held out (labels are sorted by class, so both halves are balanced)."""
     tr, te = list(range(0, len(labels), every)), list(range(1, len(labels), every))
@@ -25,23 +49,23 @@ def one_layer(acts, i):
 def test_recovers_planted_directions_and_classifies_held_out():
     # Isotropic Gaussian classes: the Bayes posterior is a softmax with weights proportional to the (centred) class
     # means, so the probe's class-centred weight rows must point along the planted directions.
-    acts, labels, dirs = planted_acts(n_per=10_000, d=16, noise=1.1)
+    acts, labels, dirs = simplex_acts(n_per=4000, d=8, noise=1.2)
     tr, ytr, te, yte = split(acts, labels)
     probe = LogisticProbe(C=1.0).fit(tr, ytr)
     v = probe.vectors_
-    assert v.vectors.shape == (2, len(EMOS), 16) and v.emotions == EMOS and v.layers == (1, 4)
+    assert v.vectors.shape == (2, len(EMOS), 8) and v.emotions == EMOS and v.layers == (1, 4)
     cos = (unit(v.vectors.double()) * unit(dirs.double())).sum(-1)
     assert cos.min() > 0.99, cos
-    assert torch.allclose(v.vectors.sum(1), torch.zeros(2, 16), atol=1e-5)  # centred across classes
+    assert torch.allclose(v.vectors.sum(1), torch.zeros(2, 8), atol=1e-5)  # centred across classes
     assert torch.allclose(v.center, tr.values.mean(0), atol=1e-4)
     acc = probe.score(te, yte)
-    # noise 1.1 leaves a little class overlap: the oracle (planted means, isotropic noise) gets 0.98-0.99 here
+    # noise 1.2 leaves a little class overlap: the oracle (planted means, isotropic noise) gets about 0.975 here
     x = te.values.double() - tr.values.double().mean(0)
     oracle = (torch.einsum("nld,lkd->nlk", x, dirs.double()) - 0.5 * dirs.double().pow(2).sum(-1)).argmax(-1)
     oracle_acc = (oracle == torch.tensor([EMOS.index(e) for e in yte])[:, None]).double().mean(0)
     assert acc.shape == (2,) and (acc > 0.97).all() and (acc > oracle_acc - 0.005).all(), (acc, oracle_acc)
     assert v.meta["method"] == "probe:logreg" and v.meta["C"] == [1.0, 1.0] and v.meta["corpus_hash"] == tr.corpus_hash
-    assert v.meta["model"]["model_id"] == "synthetic" and v.meta["token_rule"] == "all" and v.meta["n_per_emotion"] == [5000] * 4
+    assert v.meta["model"]["model_id"] == "synthetic" and v.meta["token_rule"] == "all" and v.meta["n_per_emotion"] == [2000] * 4
 
 
 def test_shuffled_labels_cross_validate_to_chance():
@@ -56,18 +80,18 @@ def test_shuffled_labels_cross_validate_to_chance():
 
 
 def test_joint_fit_equals_per_layer_fits():
-    acts, labels, _ = planted_acts(n_per=40, d=16, noise=1.5, layers=(0, 2, 5))
-    kw = dict(max_iter=1000, tol=1e-10)
-    joint = LogisticProbe(C=1.0, **kw).fit(acts, labels)
-    joint_cv = LogisticProbe(**kw).fit(acts, labels)
+    acts, labels, _ = planted_acts(n_per=30, d=8, noise=1.5, layers=(0, 2, 5))
+    tight = dict(max_iter=500, tol=1e-8)  # the weights' error is ~30x the gradient tolerance
+    joint = LogisticProbe(C=1.0, **tight).fit(acts, labels)
+    joint_cv = LogisticProbe(Cs=(0.1, 10.0)).fit(acts, labels)
     for i in range(3):
-        alone = LogisticProbe(C=1.0, **kw).fit(one_layer(acts, i), labels)
-        assert torch.allclose(joint.coef_[i], alone.coef_[0], atol=1e-7)
-        assert torch.allclose(joint.intercept_[i], alone.intercept_[0], atol=1e-7)
-        alone_cv = LogisticProbe(**kw).fit(one_layer(acts, i), labels)
+        alone = LogisticProbe(C=1.0, **tight).fit(one_layer(acts, i), labels)
+        torch.testing.assert_close(joint.coef_[i], alone.coef_[0], atol=1e-6, rtol=0)
+        torch.testing.assert_close(joint.intercept_[i], alone.intercept_[0], atol=1e-6, rtol=0)
+        alone_cv = LogisticProbe(Cs=(0.1, 10.0)).fit(one_layer(acts, i), labels)
         assert joint_cv.C_[i] == alone_cv.C_[0]
-        assert torch.allclose(joint_cv.cv_scores_[:, i], alone_cv.cv_scores_[:, 0], atol=1e-8)
-        assert torch.allclose(joint_cv.coef_[i], alone_cv.coef_[0], atol=1e-7)
+        torch.testing.assert_close(joint_cv.cv_scores_[:, i], alone_cv.cv_scores_[:, 0], atol=1e-5, rtol=0)
+        torch.testing.assert_close(joint_cv.coef_[i], alone_cv.coef_[0], atol=1e-4, rtol=0)
 
 
 def test_solution_is_the_optimum_of_the_documented_objective():
@@ -75,7 +99,7 @@ def test_solution_is_the_optimum_of_the_documented_objective():
     # mean CE + ||W||^2 / (2 C n) (scikit-learn's C * sum CE + ||W||^2 / 2, divided by C n) vanishes.
     acts, labels, _ = planted_acts(n_per=30, d=12, noise=1.5)
     C = 0.5
-    probe = LogisticProbe(C=C, tol=1e-10, max_iter=1000).fit(acts, labels)
+    probe = LogisticProbe(C=C, tol=1e-7).fit(acts, labels)
     y = torch.tensor([EMOS.index(e) for e in labels])
     for i, layer in enumerate(acts.layers):
         x = acts.at(layer).double()
@@ -84,16 +108,17 @@ def test_solution_is_the_optimum_of_the_documented_objective():
         b = probe.intercept_[i].clone().requires_grad_(True)
         loss = F.cross_entropy((x - mu) / sd @ W.T + b, y) + W.pow(2).sum() / (2 * C * len(y))
         loss.backward()
-        assert W.grad.abs().max() < 1e-8 and b.grad.abs().max() < 1e-8
+        assert W.grad.abs().max() < 1e-6 and b.grad.abs().max() < 1e-6
 
 
 def test_cv_regularises_more_with_few_texts_in_many_dimensions():
     # Same planted signal and noise; each of the 4 layers is an independent replicate, so compare mean log10 C.
+    # (Over seeds 0-4: small picks mean log10 C in [-1.75, -1.5], large picks 0.0.)
     layers = (0, 1, 2, 3)
     small = LogisticProbe().fit(*planted_acts(n_per=10, d=128, noise=3.0, layers=layers)[:2])
-    large = LogisticProbe().fit(*planted_acts(n_per=300, d=8, noise=3.0, layers=layers)[:2])
-    assert small.C_.log10().mean() < large.C_.log10().mean() - 0.5, (small.C_, large.C_)
-    assert small.C_.max() <= 1.0 and large.C_.min() >= 0.1
+    large = LogisticProbe().fit(*planted_acts(n_per=200, d=4, noise=3.0, layers=layers)[:2])
+    assert small.C_.log10().mean() < large.C_.log10().mean() - 1.0, (small.C_, large.C_)
+    assert (small.C_ <= 0.1).sum() >= 3 and large.C_.min() >= 1.0
     assert small.C_.tolist() == small.vectors_.meta["C"]
 
 

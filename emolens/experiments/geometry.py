@@ -189,11 +189,11 @@ def _kmeans_pp(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
 
 def _lloyd(x: np.ndarray, centers: np.ndarray, max_iter: int) -> tuple[np.ndarray, np.ndarray, float]:
     k = len(centers)
-    labels = None
-    for _ in range(max_iter):
+    labels = np.full(len(x), -1)
+    for _ in range(max(max_iter, 1)):
         d = _sqdist(x, centers)
         new = d.argmin(1)
-        if labels is not None and np.array_equal(new, labels):
+        if np.array_equal(new, labels):
             break
         labels = new
         counts = np.bincount(labels, minlength=k)
@@ -205,7 +205,6 @@ def _lloyd(x: np.ndarray, centers: np.ndarray, max_iter: int) -> tuple[np.ndarra
             labels[i] = c
             counts[c] = 1
         centers = np.stack([x[labels == c].mean(0) for c in range(k)])
-    assert labels is not None
     inertia = float(_sqdist(x, centers)[np.arange(len(x)), labels].sum())
     return labels, centers, inertia
 
@@ -216,12 +215,11 @@ def _kmeans(x: np.ndarray, k: int, n_init: int, seed: int, max_iter: int = 300) 
     if n_init < 1:
         raise ValueError(f"n_init must be at least 1, got {n_init}")
     rng = np.random.default_rng(seed)
-    best: tuple[np.ndarray, np.ndarray, float] | None = None
-    for _ in range(n_init):
+    best = _lloyd(x, _kmeans_pp(x, k, rng), max_iter)
+    for _ in range(n_init - 1):
         run = _lloyd(x, _kmeans_pp(x, k, rng), max_iter)
-        if best is None or run[2] < best[2] - 1e-12:
+        if run[2] < best[2] - 1e-12:
             best = run
-    assert best is not None
     labels, centers, inertia = best
     # canonical labels: clusters numbered by their first member in input order
     first = {int(c): r for r, c in enumerate(dict.fromkeys(labels.tolist()))}
@@ -452,7 +450,11 @@ def pca_geometry(
     if n < 3:
         raise ValueError(f"need at least 3 emotions for a 2-D PCA, got {n}")
     xc = x - x.mean(0, keepdims=True)
+    if n_components < 2:
+        raise ValueError(f"n_components must be at least 2 (PC1 and PC2 are read against the norms), got {n_components}")
     u, s, vt = np.linalg.svd(xc, full_matrices=False)
+    if len(s) < 2:
+        raise ValueError(f"need d_model >= 2 for a 2-D PCA, got {x.shape[1]}")
     var = s**2
     if var.sum() <= 0:
         raise ValueError(f"the emotion vectors at layer {layer} are all identical; PCA is undefined")

@@ -73,14 +73,22 @@ class LayerSweep:
         }
 
 
-def _cv_correct(x: Tensor, y: Tensor, folds: Tensor, n_classes: int, kind: str, ks: Sequence[int]) -> list[Tensor]:
-    """Per-example correctness [layer, n] for each k, from difference-of-means vectors fitted on the other folds."""
+def _project_out(vec: Tensor, components: Sequence[Tensor] | None) -> Tensor:
+    """Remove per-layer subspaces (``components[l]``: ``[k_l, d]`` orthonormal rows) from ``vec [layer, cls, d]``."""
+    if components is None:
+        return vec
+    return torch.stack([v - (v @ c.T.to(v.dtype)) @ c.to(v.dtype) for v, c in zip(vec, components)])
+
+
+def _cv_correct(x: Tensor, y: Tensor, folds: Tensor, n_classes: int, kind: str, ks: Sequence[int], components: Sequence[Tensor] | None = None) -> list[Tensor]:
+    """Per-example correctness [layer, n] for each k, from difference-of-means vectors fitted on the other folds
+    (optionally with neutral components projected out of the vectors)."""
     out = [torch.zeros(x.shape[0], x.shape[1]) for _ in ks]
     for f in torch.unique(folds).tolist():
         tr, te = folds != f, folds == f
         mu = class_means(x[:, tr], y[tr], n_classes)
         center = mu.mean(1)
-        vec = mu - center[:, None, :]
+        vec = _project_out(mu - center[:, None, :], components)
         s = readout(x[:, te], vec, center, kind)
         for o, k in zip(out, ks):
             o[:, te] = topk_correct(s, y[te], k)
@@ -96,8 +104,12 @@ def heldout_accuracy(
     n_permutations: int = 200,
     n_boot: int = 1000,
     seed: int = 0,
+    denoise: Any = None,
 ) -> LayerSweep:
-    """Cross-validated (by ``folds``, e.g. topic folds) top-1/top-5 accuracy of difference-of-means vectors per layer."""
+    """Cross-validated (by ``folds``, e.g. topic folds) top-1/top-5 accuracy of difference-of-means vectors per layer.
+
+    ``denoise``: a fitted :class:`~emolens.vectors.denoise.NeutralPCA` whose components are projected out of every
+    fold's vectors (the paper's denoising), evaluated the same way."""
     if len(labels) != len(acts) or len(folds) != len(acts):
         raise ValueError(f"need one label and one fold per text: {len(acts)} texts, {len(labels)} labels, {len(folds)} folds")
     y, classes = encode_labels(labels)
@@ -106,18 +118,22 @@ def heldout_accuracy(
         raise ValueError("need at least two folds to hold anything out")
     x = acts.values.transpose(0, 1).to(torch.float32)
     k5 = min(5, len(classes))
-    c1, c5 = _cv_correct(x, y, f, len(classes), readout_kind, (1, k5))
+    comps = None
+    if denoise is not None:
+        comps = [denoise.components_[denoise.layers_.index(L)] for L in acts.layers]
+    c1, c5 = _cv_correct(x, y, f, len(classes), readout_kind, (1, k5), comps)
     t1, l1, h1 = bootstrap_mean(c1, n_boot, seed=seed)
     t5, l5, h5 = bootstrap_mean(c5, n_boot, seed=seed + 1)
     g = torch.Generator().manual_seed(seed + 2)
     null = torch.zeros(n_permutations, x.shape[0])
     for p in range(n_permutations):
         yp = y[torch.randperm(len(y), generator=g)]
-        null[p] = _cv_correct(x, yp, f, len(classes), readout_kind, (1,))[0].mean(-1)
+        null[p] = _cv_correct(x, yp, f, len(classes), readout_kind, (1,), comps)[0].mean(-1)
     return LayerSweep(
         tuple(acts.layers), t1, (l1, h1), t5, (l5, h5),
         null.mean(0), torch.quantile(null, 0.95, dim=0), permutation_pvalue(t1, null),
-        n_test=len(y), n_classes=len(classes), n_permutations=n_permutations, method=f"diffmeans/{readout_kind}",
+        n_test=len(y), n_classes=len(classes), n_permutations=n_permutations,
+        method=f"diffmeans{'+denoised' if denoise is not None else ''}/{readout_kind}",
     )
 
 

@@ -5,10 +5,11 @@
     probe.predict_proba(acts)                      # [text, layer, emotion]
     probe.score(acts, labels)                      # [layer] accuracy
 
-The layers' losses are independent sums, so every layer (and, for cross-validation, every C of the grid and every
-fold) is one block of a single float64 problem solved by full-batch L-BFGS: no Python loop over layers, C or folds.
-Features are standardised per layer with training statistics; the solver folds the standardisation into the weights,
-so the activations are never copied per fold. The maths here is plain tensors and imports no model code.
+The layers' losses are independent sums, so every layer (and, for cross-validation, every fold) is one block of a
+single float64 problem solved by full-batch L-BFGS: no Python loop over layers or folds (the C grid is a short loop of
+such solves; see :meth:`LogisticProbe.fit`). Features are standardised per layer with training statistics; the solver
+folds the standardisation into the weights, so the activations are never copied per fold. The maths here is plain
+tensors and imports no model code.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .emotion_vectors import EmotionVectors, IncompatibleModelError
 
 
 class ProbeConvergenceWarning(UserWarning):
-    """L-BFGS stopped at ``max_iter`` before the gradient fell below ``tol``."""
+    """L-BFGS stopped (at ``max_iter``, or making no further progress) before the gradient fell below ``tol``."""
 
 
 # ---------------------------------------------------------------------------------------------------- plain-tensor maths
@@ -166,8 +167,8 @@ class LogisticProbe:
     ``[layer]``, ``n_iter_``; with ``C="cv"`` also ``cv_scores_`` ``[n_C, layer]`` (held-out mean log-likelihood, i.e.
     minus the log-loss: higher is better, ``C_`` is its argmax) and ``cv_accuracy_`` ``[n_C, layer]``.
 
-    Memory: the cross-validation solve holds ``len(Cs) * folds * layer * emotion * d_model`` weights (plus ~25 copies
-    for L-BFGS) and ``len(Cs) * folds * layer * text * emotion`` logits; pass a subset of layers for very large runs.
+    Memory: each cross-validation solve holds ``folds * layer * emotion * d_model`` float64 weights (plus ~25 copies
+    for L-BFGS) and ``folds * layer * text * emotion`` logits; pass a subset of layers for very large runs.
     """
 
     name = "probe"
