@@ -67,9 +67,16 @@ class DiffMeans:
         return self.vectors_
 
 
+def _probe(**kw: Any) -> Any:
+    from .probes import LogisticProbe  # imported lazily: probes imports this module
+
+    return LogisticProbe(**kw)
+
+
 METHODS: dict[str, Any] = {
     "diffmeans": lambda **kw: DiffMeans(baseline="emotions", **kw),
     "diffmeans-neutral": lambda **kw: DiffMeans(baseline="neutral", **kw),
+    "probe": _probe,
 }
 
 
