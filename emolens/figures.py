@@ -141,3 +141,41 @@ def geometry_layers(rows: Any) -> Any:
     axes[-1, 0].set_xlabel("layer (block output)")
     fig.tight_layout()
     return fig
+
+
+def numeric_sweeps(sweeps: Any) -> Any:
+    """One panel per template: each expected emotion's readout against x (solid: expected to rise, dashed: to fall)."""
+    templates = list(dict.fromkeys(r["template"] for r in sweeps.rows))
+    n = len(templates)
+    cols = 3
+    fig, axes = plt.subplots((n + cols - 1) // cols, cols, figsize=(12, 3.2 * ((n + cols - 1) // cols)), squeeze=False)
+    for ax, t in zip(axes.flat, templates):
+        for i, r in enumerate(x for x in sweeps.rows if x["template"] == t):
+            y = r["readout"]
+            ys = [(v - min(y)) / (max(y) - min(y) + 1e-12) for v in y]
+            ax.plot(range(len(y)), ys, "-" if r["expected"] == "rise" else "--", marker="o", ms=3, color=f"C{i % 10}",
+                    label=f"{r['emotion']} ({'+' if r['expected'] == 'rise' else '-'}) rho={r['spearman']:.2f}")
+        vals = next(x["values"] for x in sweeps.rows if x["template"] == t)
+        ax.set_xticks(range(len(vals)), [f"{v:g}" for v in vals], fontsize=7)
+        ax.set_title(t, fontsize=9)
+        ax.set_ylabel("readout (min-max scaled)", fontsize=7)
+        ax.legend(fontsize=6)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def token_trace(view: Any, emotions: Any = None) -> Any:
+    """Per-token readout as a heat strip (rows: emotions, columns: tokens)."""
+    ems = list(emotions or view.emotions[:8])
+    z = view.scores[:, [view.emotions.index(e) for e in ems]].T.numpy()
+    fig, ax = plt.subplots(figsize=(min(24, 0.16 * len(view.tokens) + 2), 0.35 * len(ems) + 1.5))
+    lim = abs(z).max()
+    im = ax.imshow(z, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+    ax.set_yticks(range(len(ems)), ems, fontsize=7)
+    step = max(1, len(view.tokens) // 60)
+    ax.set_xticks(range(0, len(view.tokens), step), [view.tokens[i].strip() or "_" for i in range(0, len(view.tokens), step)], rotation=90, fontsize=6)
+    fig.colorbar(im, ax=ax, label=f"readout at layer {view.layer}")
+    fig.tight_layout()
+    return fig

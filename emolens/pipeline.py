@@ -135,6 +135,12 @@ def run(config: RunConfig) -> dict[str, Any]:
         vectors_dn.save(out / "vectors_denoised.safetensors")
         timings["denoising_s"] = time.perf_counter() - t
 
+    final_vectors = vectors_dn if vectors_dn is not None else vectors
+    final_layer = (sweep_dn or sweep).best_layer()
+    t = time.perf_counter()
+    readouts = run_readouts(model, final_vectors, final_layer, stories, config, out)
+    timings["readouts_s"] = time.perf_counter() - t
+
     geometry = None
     if config.geometry:
         t = time.perf_counter()
@@ -168,6 +174,8 @@ def run(config: RunConfig) -> dict[str, Any]:
         "denoising": ({"variance_share": pca.variance_share, "neutral_tokens": pca.source_["n_tokens"],
                        "n_components_by_layer": {L: int(pca.n_components_[i]) for i, L in enumerate(pca.layers_)}} if pca is not None else None),
         "geometry": geometry["metrics"] if geometry else None,
+        "logit_lens": readouts["lens"].to_metrics(),
+        "numeric_sweeps": readouts["numeric"].to_metrics() if readouts["numeric"] is not None else None,
         "implicit_scenarios": scen["metrics"],
         "cross_corpus": ({"corpus": str(ext_dir), "note": "third-party stories (mufxio/emotion-vector-bench, Sonnet-written), read from disk, never copied",
                           **cross.to_metrics()} if cross is not None else None),
@@ -175,7 +183,7 @@ def run(config: RunConfig) -> dict[str, Any]:
         "collection_tokens_per_s": n_processed / timings["collect_stories_s"] if timings["collect_stories_s"] > 0 else None,
     }
     write_json(out / "metrics.json", metrics)
-    build_report(out, config, model, sweep, scen, metrics, cross, sweep_dn, geometry)
+    build_report(out, config, model, sweep, scen, metrics, cross, sweep_dn, geometry, readouts)
     log.info("wrote %s", out)
     return metrics
 
@@ -240,6 +248,22 @@ def scenario_readout(model: Any, vectors: Any, layer: int, config: RunConfig) ->
     }
 
 
+def run_readouts(model: Any, vectors: Any, layer: int, stories: list[Any], config: RunConfig, out: Path) -> dict[str, Any]:
+    """Logit lens, numeric intensity sweeps and a token-level view of one held-out story."""
+    from ._io import atomic_write_text
+    from .experiments.readouts import logit_lens, numeric_sweeps, token_view
+
+    lens = logit_lens(model, vectors, layer, k=10)
+    templates = [t for t in data.stimuli("numeric_templates") if set(t["rising"] + t["falling"]) & set(vectors.emotions)]
+    numeric = numeric_sweeps(model, vectors, layer, templates=templates, chat_style=config.chat_style, batch_size=config.batch_size) if templates else None
+    story = next((s for s in stories if s.fold == 0), stories[0])
+    shown = [story.emotion] + [e for e in ("calm", "afraid", "happy", "sad", "angry", "desperate", "loving") if e in vectors.emotions and e != story.emotion]
+    view = token_view(model, vectors, story.text, layer, emotions=shown[:6])
+    atomic_write_text(out / "token_view.html", "<!DOCTYPE html><html><head><meta charset='utf-8'><title>emolens token view</title></head><body>"
+                      f"<h3>{story.id} ({story.emotion}), readout of '{story.emotion}' at layer {layer}</h3>" + view.html(story.emotion) + "</body></html>")
+    return {"lens": lens, "numeric": numeric, "view": view, "story": story}
+
+
 def run_geometry(vectors: Any, layer: int, config: RunConfig) -> dict[str, Any] | None:
     """Emotion-space geometry at ``layer`` (and PC/norm correlations at every layer) when there are enough emotions."""
     from .experiments import geometry as geo
@@ -262,7 +286,7 @@ def run_geometry(vectors: Any, layer: int, config: RunConfig) -> dict[str, Any] 
 
 
 def build_report(out: Path, config: RunConfig, model: Any, sweep: Any, scen: dict[str, Any], metrics: dict[str, Any], cross: Any = None,
-                 sweep_dn: Any = None, geometry: dict[str, Any] | None = None) -> Path:
+                 sweep_dn: Any = None, geometry: dict[str, Any] | None = None, readouts: dict[str, Any] | None = None) -> Path:
     from . import figures
 
     rep = Report(f"emolens: {model.model_id}")
@@ -306,6 +330,25 @@ def build_report(out: Path, config: RunConfig, model: Any, sweep: Any, scen: dic
                  f"among the {cm['n_emotions_shared']} shared emotions {cm['best_top1_shared']['value']:.3f} "
                  f"[{cm['best_top1_shared']['ci_low']:.3f}, {cm['best_top1_shared']['ci_high']:.3f}] (chance {cm['chance_shared']:.3f}).")
         rep.figure(figures.cross_corpus(cross), "Cross-corpus top-1 accuracy by layer, with 95% bootstrap CIs.", "fig-cross-corpus")
+    if readouts is not None:
+        lens = readouts["lens"]
+        rep.heading("Logit lens")
+        lm = lens.to_metrics()
+        rep.text(f"Tokens each vector promotes and suppresses through the final norm and the unembedding, at layer {lens.layer}. The emotion's own word "
+                 f"(first token of ' word') is among the top 100 promoted tokens for {lm['own_word_in_top100_share']:.0%} of emotions.")
+        show = [e for e in ("happy", "sad", "afraid", "angry", "calm", "proud", "loving", "desperate", "disgusted", "lonely") if e in lens.emotions][:10]
+        rep.table([{"emotion": e, "promoted": " ".join(lens.promoted[lens.emotions.index(e)][:8]), "suppressed": " ".join(lens.suppressed[lens.emotions.index(e)][:8]),
+                    "own word rank": lens.own_word_rank[lens.emotions.index(e)]} for e in show])
+        if readouts["numeric"] is not None:
+            nm = readouts["numeric"].to_metrics()
+            rep.heading("Numeric intensity")
+            rep.text(f"One-number user messages (a medication dose, hours without food, ...) read at the Assistant colon at layer {nm['layer']}. "
+                     f"The readout moves in the expected direction (Spearman rho sign) in {nm['sign_agreement']:.0%} of {nm['n_checks']} emotion-template checks.")
+            rep.figure(figures.numeric_sweeps(readouts["numeric"]), "Readout vs the template's number (min-max scaled per line; solid: expected to rise, dashed: to fall).", "fig-numeric")
+        rep.heading("Token-level view")
+        st = readouts["story"]
+        rep.text(f"Per-token readout on story {st.id} (a {st.emotion} story). The interactive version (circuitsvis, offline) is token_view.html beside this report.")
+        rep.figure(readouts["view"].figure(), "Per-token readout of several emotions (columns: tokens).", "fig-token-view")
     if geometry is not None:
         gm = geometry["metrics"]
         pc = gm["pca"]

@@ -8,7 +8,7 @@ WORDS = (
     "the a an and but or of to in on at with for from by is was were be been it he she they we you i my your "
     "cat dog sat mat ran home day night rain sun tea cup door window street car train book letter phone "
     "happy sad angry calm afraid proud human assistant said told asked went came saw felt looked "
-    "one two three four five six seven eight nine ten . , : ? !"
+    "one two three four five six seven eight nine ten 0 1 2 3 4 5 6 7 8 9 . , : ? !"
 ).split()
 
 

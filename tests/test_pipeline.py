@@ -38,13 +38,14 @@ def test_pipeline_plumbing_on_tiny_model(tiny_path, tmp_path):
     out = cfg.run_dir()
     metrics, html = _check_outputs(out, 3)
     assert metrics["corpus"]["n_stories"] == 40
-    for fig in ("fig-scenarios", "fig-layer-sweep-denoised", "fig-emotion-map", "fig-cosine", "fig-cross-corpus"):
+    for fig in ("fig-scenarios", "fig-layer-sweep-denoised", "fig-emotion-map", "fig-cosine", "fig-cross-corpus", "fig-numeric", "fig-token-view"):
         assert f'id="{fig}"' in html, fig
     dn = metrics["denoising"]
     assert dn["variance_share"] == 0.5 and dn["neutral_tokens"] > 1000 and min(dn["n_components_by_layer"].values()) >= 1
     g = metrics["geometry"]
     assert g["n_with_human_norms"] == 6 and -1 <= g["pca"]["pc1_pleasure"]["pearson"] <= 1
-    assert (out / "vectors_denoised.safetensors").exists()
+    assert (out / "vectors_denoised.safetensors").exists() and (out / "token_view.html").exists()
+    assert metrics["numeric_sweeps"]["n_checks"] > 0 and "happy" in metrics["logit_lens"]["by_emotion"]
     assert (out / "vectors.safetensors").exists() and (out / "vectors.safetensors.json").exists()
 
 

@@ -118,8 +118,8 @@ class EmotionVectors:
     def readout(self, acts: Any, kind: str = "projection", center: bool = True) -> Float[Tensor, "text layer emotion"]:
         """Scores of activations on every vector. ``acts`` is an :class:`~emolens.activations.Activations` or a
         ``[text, layer, d_model]`` tensor on this object's layers. ``center`` subtracts the training grand mean."""
-        x = acts.values if hasattr(acts, "values") else acts
-        if hasattr(acts, "layers") and tuple(acts.layers) != self.layers:
+        x = acts if isinstance(acts, torch.Tensor) else acts.values
+        if not isinstance(acts, torch.Tensor) and tuple(acts.layers) != self.layers:
             missing = [L for L in self.layers if L not in acts.layers]
             if missing:
                 raise ValueError(f"activations lack layers {missing} that these vectors need")
