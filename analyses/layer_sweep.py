@@ -1,6 +1,7 @@
-"""Held-out recognition of story emotions by layer for one model (thin wrapper over emolens.pipeline).
+"""Layer sweep for one model: held-out accuracy (raw and denoised), cross-corpus accuracy, logit lens, implicit
+scenarios, numeric sweeps, token views and geometry, written to <out>/<model>/ (thin wrapper over emolens.pipeline).
 
-    python analyses/heldout_by_layer.py --model gemma-3-270m --emotions all --out results
+    python analyses/layer_sweep.py --model gemma-3-270m --emotions all --out results
 """
 
 import argparse
@@ -17,5 +18,6 @@ if __name__ == "__main__":
     a = p.parse_args()
     emotions = a.emotions if a.emotions in ("seed", "all") else tuple(a.emotions.split(","))
     m = run(RunConfig(model=a.model, emotions=emotions, layers=a.layers, n_permutations=a.permutations, out=a.out))
-    for row in m["heldout_top1_by_layer"]["by_layer"]:
+    key = "heldout_top1_by_layer_denoised" if m.get("heldout_top1_by_layer_denoised") else "heldout_top1_by_layer"
+    for row in m[key]["by_layer"]:
         print(f"layer {row['layer']:3d}  top1 {row['top1']:.3f} {row['top1_ci']}  top5 {row['top5']:.3f}  null95 {row['perm_null_q95']:.3f}")
