@@ -1,8 +1,8 @@
 """Fitting emotion directions and the ``EmotionVectors`` value."""
 
 from .denoise import NeutralPCA
-from .export import export_control_vector, read_control_vector
 from .emotion_vectors import Direction, EmotionVectors, IncompatibleModelError
+from .export import export_control_vector, read_control_vector
 from .fit import METHODS, DiffMeans, NotFittedError, fit_vectors, get_method
 from .probes import LogisticProbe
 
