@@ -191,6 +191,7 @@ def collect(
     layers: LayerSpec = "all",
     tokens: str | TokenRule = FromToken(50),
     labels: Sequence[str] | None = None,
+    classes: Sequence[str] | None = None,
     reduce: str = "mean",
     batch_size: int = 8,
     padding_side: str = "right",
@@ -209,6 +210,8 @@ def collect(
         layers: which blocks (``"all"``, ints, fractions like ``"2/3"``; see :func:`emolens.models.resolve_layers`).
         tokens: token-selection rule (``"from:50"``, ``"all"``, ``"last"``, ``"mark:assistant"`` or a rule object).
         labels: one label per text; required for ``reduce="label"``.
+        classes: the label order of a ``LabelSums`` result (default: order of first appearance); shards of one corpus
+            must share it so that their sums can be added.
         reduce: ``"mean"`` (per-text means), ``"label"`` (per-label float64 sums of per-text means) or ``"moments"``
             (token-level float64 sums and outer products per layer, for covariances and PCA); the last two use memory
             independent of corpus size.
@@ -241,7 +244,9 @@ def collect(
     lengths = [len(x) for x in enc.ids]
     batches = plan_batches(lengths, batch_size, bucket)
     d_model = model.d_model
-    label_names: tuple[str, ...] = tuple(dict.fromkeys(labels)) if labels is not None else ()
+    label_names: tuple[str, ...] = tuple(classes) if classes is not None else (tuple(dict.fromkeys(labels)) if labels is not None else ())
+    if labels is not None and classes is not None and not set(labels) <= set(label_names):
+        raise ValueError(f"labels {sorted(set(labels) - set(label_names))[:5]} are not in classes")
     label_idx = torch.tensor([label_names.index(lab) for lab in labels]) if labels is not None and reduce == "label" else None
 
     if reduce == "mean":
