@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 GOALS = {
@@ -212,7 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.child:
         print(json.dumps(child_main(a.child, a.n, a.model)))
         return 0
-    results: dict[str, Any] = {"model": a.model, "repeats": a.repeats, "goals": GOALS, "cpu_count": os.cpu_count()}
+    results: dict[str, Any] = {}
+    if Path(a.out).exists():  # sections measured earlier are kept; the ones run now are replaced
+        results = json.loads(Path(a.out).read_text())
+    results.update({"model": a.model, "repeats": a.repeats, "goals": GOALS, "cpu_count": os.cpu_count()})
     steps = {"load": lambda: bench_load(a.model, a.repeats), "throughput": lambda: bench_throughput(a.model, a.repeats),
              "memory": lambda: bench_memory(a.model), "padding": lambda: bench_padding(a.model)}
     for name in a.only.split(","):
@@ -221,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         results[name] = steps[name]()
         results[name]["bench_seconds"] = time.perf_counter() - t
+        results[name]["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         print(name, json.dumps(results[name], indent=1), flush=True)
     from ._io import write_json
 
