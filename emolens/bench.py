@@ -231,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
 
     write_json(a.out, results)
     print(f"\n{'figure':32s} {'value':>10s}  goal")
-    for sect in results.values():
-        if isinstance(sect, dict):
+    for name, sect in results.items():
+        if isinstance(sect, dict) and name != "goals":
             for k, v in sect.items():
                 if k in GOALS:
                     print(f"{k:32s} {v:10.3f}  {GOALS[k]}")
