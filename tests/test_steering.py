@@ -101,3 +101,22 @@ def test_generate_with_kv_cache_steers_the_right_positions(tiny, positions):
     assert changed_prompt == (positions in ("all", "prompt"))
     if positions == "generated":
         assert changed_step
+
+
+def test_steering_checks_on_planted_vectors(tiny):
+    """Vectors planted along each word's unembedding column: steering raises that word more than the others and more
+    than a random direction."""
+    from emolens.experiments.steering_checks import steering_checks
+    from emolens.vectors import EmotionVectors
+
+    words = ["happy", "sad", "calm", "angry"]
+    cols = torch.stack([tiny.bridge.W_U[:, tiny.tokenizer(" " + w, add_special_tokens=False).input_ids[0]].detach() for w in words])
+    v = EmotionVectors(cols[None], tuple(words), (2,), {"method": "planted"})
+    prompts = ("the cat sat on the mat . she felt", "he said one two three . he felt")
+    res = steering_checks(tiny, v, 2, words, alphas=(-2.0, 0.0, 2.0), prompts=prompts)
+    m = res.to_metrics()
+    assert m["n_emotions"] == 4 and len(m["rows"]) == 12
+    assert m["share_target_slope_positive"] == 1.0 and m["share_target_above_others"] == 1.0
+    assert [r["target_delta"] for r in m["rows"] if r["alpha"] == 0.0] == [0.0] * 4
+    with pytest.raises(ValueError, match="include 0.0"):
+        steering_checks(tiny, v, 2, words, alphas=(1.0,), prompts=prompts)
