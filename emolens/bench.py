@@ -75,6 +75,8 @@ def child_main(task: str, n: int, model_name: str) -> dict[str, Any]:
         return {"seconds": time.perf_counter() - t}
     model = load_model(model_name)
     texts, labels = _texts(n, max_words=90)
+    with torch.no_grad():  # warm-up: page in the mmap'd weights so the baseline is the loaded, used model
+        model.bridge.original_model(**model.tokenizer(["warm up"], return_tensors="pt"))
     base = _maxrss_mb()
     if task == "emolens-memory":
         collect(model, texts, tokens="from:50", labels=labels, reduce="label", batch_size=8, progress=False)
